@@ -2544,6 +2544,8 @@ def _found(files: dict[str, str]) -> list:
 
 #: FD205 is a note by design (track modifications costs a bounded amount per commit); the others warn.
 LEAST = {"FD205": Severity.NOTE}
+#: Variants that are notes by design: FD201 in a background job (no request waits on the load).
+LEAST_BY_VARIANT = {"celery-task-sums-every-paid-order": Severity.NOTE}
 
 #: Variants the rules do not get right yet, with the reason.
 XFAIL: dict[str, str] = {
@@ -2559,12 +2561,16 @@ def _mark(name: str):
 
 
 @pytest.mark.parametrize(
-    "rule, files",
-    [pytest.param(rule, files, id=name, marks=_mark(name)) for name, rule, files in BAD],
+    "rule, files, least",
+    [
+        pytest.param(
+            rule, files, LEAST_BY_VARIANT.get(name, LEAST.get(rule, Severity.WARNING)), id=name, marks=_mark(name)
+        )
+        for name, rule, files in BAD
+    ],
 )
-def test_bad_variant_is_reported(rule, files):
+def test_bad_variant_is_reported(rule, files, least):
     found = _found(files)
-    least = LEAST.get(rule, Severity.WARNING)
     assert any(f.code == rule and f.severity >= least for f in found), [
         (f.code, f.severity.name, f.message) for f in found
     ]

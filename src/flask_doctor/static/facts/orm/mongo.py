@@ -1369,12 +1369,19 @@ def unbounded_evidence(
 
     Mirrors the SQLAlchemy judgement (FD201). Silence where nothing shows harm: a collection nothing shows
     growing, one only administrators fill, an explicit whole read in a command (the operator asked for every
-    document), a cached result, an account collection (it grows with headcount), or nothing in request or job
+    document), any read in a data migration command (run once per upgrade), an export view (a file of every document),
+    a cached result, an account collection (it grows with headcount), or nothing in request or job
     code adding documents. A note for a projection of a few fields, an admin page listing the documents, and
     in a command for a queryset loop (``implicit``: it reads as streaming, yet the queryset keeps every
     document unless ``no_cache()``). A warning names where documents are added.
     """
-    from flask_doctor.static.facts.orm.usage import ACCOUNT_TABLES, admin_only, cached_result
+    from flask_doctor.static.facts.orm.usage import (
+        ACCOUNT_TABLES,
+        admin_only,
+        cached_result,
+        export_view,
+        one_off_command,
+    )
 
     project, fn, coll = ctx.project, ctx.function, read.collection
     assert fn is not None
@@ -1388,10 +1395,16 @@ def unbounded_evidence(
         else Evidence(grows, _document_location(project, coll))
     ]
     if context == CLI:
+        if one_off_command(fn):
+            return None  # a data migration loads every document once per upgrade: that is its work
         return ("in a command an operator runs by hand", evidence) if implicit else None
+    if coll.label.lower() in ACCOUNT_TABLES:
+        return None  # one document per person: the collection grows with headcount
+    if context == REQUEST and export_view(project, fn):
+        return None  # an export hands every document over as a file: that is what it is asked for
     if columns_only(read):
         return "only a few fields of each document are loaded", evidence
-    if cached_result(project, fn) or coll.label.lower() in ACCOUNT_TABLES or insert is None:
+    if cached_result(project, fn) or insert is None:
         return None
     if context == REQUEST and admin_only(project, fn):
         return "on an admin-only page whose purpose is to list the documents", evidence

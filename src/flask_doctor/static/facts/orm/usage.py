@@ -295,6 +295,109 @@ def user_facing_insert(project: Project, model: ModelInfo) -> InsertSite | None:
     )
 
 
+def pruned_on_insert(project: Project, model: ModelInfo) -> InsertSite | None:
+    """Every place that adds ``model`` rows also trims the table: it (or a function it calls) runs a bulk
+    ``delete()`` of ``model`` rows past a cutoff (``query(Event).filter(Event.revoked_at < oldest).delete()``).
+
+    The table holds a moving window (the rows newer than the cutoff), whatever the instance's age: its authors
+    bounded it where it grows. Returns the first such site, or ``None``.
+    """
+    sites = insert_sites(project).get(model.name, [])
+    if not sites:
+        return None
+    for site in sites:
+        fn = site.function
+        helpers = (project.resolve_function(name, fn, fn.module) for name, _call in fn.calls)
+        if not any(helper is not None and _trims(helper, model.name) for helper in (fn, *helpers)):
+            return None
+    return sites[0]
+
+
+def _trims(fn: FunctionInfo, model: str) -> bool:
+    """``fn`` bulk-deletes ``model`` rows selected by an ordering comparison (a cutoff), not one row by key."""
+    for node in ast.walk(fn.node):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "delete"):
+            continue
+        query = node.func.value
+        names = {sub.id for sub in ast.walk(query) if isinstance(sub, ast.Name)}
+        cutoff = any(
+            isinstance(sub, ast.Compare) and isinstance(sub.ops[0], (ast.Lt, ast.LtE, ast.Gt, ast.GtE))
+            for sub in ast.walk(query)
+        )
+        if cutoff and model in names:
+            return True
+        # ``delete_query.delete()`` over a query built a few lines up (``query(M).filter(M.at < oldest)``)
+        if isinstance(query, ast.Name) and _assigned_query_trims(fn, query.id, model):
+            return True
+    return False
+
+
+def _assigned_query_trims(fn: FunctionInfo, name: str, model: str) -> bool:
+    """A name in ``fn`` assigned a query of ``model`` rows, and some query of ``model`` there is cut off by a
+    comparison (``query.filter(M.revoked_at < oldest)``, possibly through a subquery of ids)."""
+    assigned = [
+        node.value
+        for node in ast.walk(fn.node)
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+        and model in {sub.id for sub in ast.walk(node.value) if isinstance(sub, ast.Name)}
+    ]
+    if not assigned:
+        return False
+    return any(
+        isinstance(sub, ast.Compare)
+        and isinstance(sub.ops[0], (ast.Lt, ast.LtE))
+        and model in {part.id for part in ast.walk(sub) if isinstance(part, ast.Name)}
+        for sub in ast.walk(fn.node)
+    )
+
+
+def export_view(project: Project, fn: FunctionInfo) -> bool:
+    """The request that runs ``fn`` hands every row over as a file: the view (or a helper on the way to ``fn``)
+    writes a ``csv.writer``/``csv.DictWriter``, or answers with a ``text/csv`` body or a
+    ``Content-Disposition: attachment``. A name alone (``export``) says nothing: such views also answer JSON.
+
+    An export's purpose is every row: maintainers accept its cost (it runs when someone asks for the file, not
+    on every page), and paging it would break the file.
+    """
+    chain = project.chain(fn.qualname, REQUEST)
+    for qualname in chain or [fn.qualname]:
+        candidate = project.functions.get(qualname)
+        if candidate is None:
+            continue
+        for node in ast.walk(candidate.node):
+            if isinstance(node, ast.Call) and (dotted(node.func) or "").rsplit(".", 1)[-1] in ("writer", "DictWriter"):
+                if (dotted(node.func) or "").startswith("csv."):
+                    return True
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value.lower()
+                if text == "text/csv" or text.startswith("attachment;") or text == "attachment":
+                    return True
+    return False
+
+
+#: Words in a command's name that say it runs once per upgrade, not as routine work.
+_ONE_OFF_NAMES = frozenset({"migrate", "migration", "backfill"})
+#: Phrases in a command's docstring that say the same ("should only be run once", "run only once", "a one-off"),
+#: not a schedule ("only run once a day").
+_ONE_OFF_DOC = on_first_use(
+    r"\b(?:(?:only (?:be )?run|run only) once\b(?! (?:a|an|per|every|each)\b)|one-off\b|one-shot\b)"
+)
+
+
+def one_off_command(fn: FunctionInfo) -> bool:
+    """``fn`` is a command an operator runs once, with an upgrade: a data migration (``migrate``,
+    ``migrate_zones``, ``backfill_slugs``) or one whose docstring says so ("should only be run once").
+
+    Loading every row there is the migration's work, done once per installation: its cost does not come back.
+    """
+    words = set(fn.name.lower().strip("_").split("_"))
+    if words & _ONE_OFF_NAMES:
+        return True
+    text = " ".join((ast.get_docstring(fn.node) or "").lower().split())
+    return _ONE_OFF_DOC().search(text) is not None
+
+
 def generic_insert(project: Project, fn: FunctionInfo, attr: str) -> InsertSite | None:
     """A method of ``fn``'s class (or a base) that adds a row of the class's generic model
     (``self.__model__(**request.json)``, ``self.model.create(**data)`` in ``post``) from a request that is not
@@ -1033,7 +1136,10 @@ __all__ = [
     "filled_by_jobs",
     "grows_with_use",
     "insert_sites",
+    "one_off_command",
+    "export_view",
     "parent_collection",
+    "pruned_on_insert",
     "user_collection",
     "user_facing",
     "user_facing_insert",

@@ -46,10 +46,13 @@ from flask_doctor.static.facts.orm.usage import (
     cached_result,
     deleted_each,
     drained_by,
+    export_view,
     few_parents,
     filled_by_jobs,
     generic_insert,
     grows_with_use,
+    one_off_command,
+    pruned_on_insert,
     user_facing_insert,
 )
 from flask_doctor.static.facts.serializers import DUMP_CALLS, dump_of
@@ -77,6 +80,8 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Why a purge is only a note: the rows it loads are the backlog since the last run, but a mass deletion can make
 #: that backlog large, and a bulk ``delete()`` would load none of them.
 _PURGE = "a purge that deletes each row it selects, so it loads the backlog since the last run"
+#: Why a load in a background job is only a note: no request waits on it, and nothing shows how often it runs.
+_IN_JOB = "in a background job: no request waits on it, though every row still sits in the worker's memory"
 
 
 # ===================================================================== FD201
@@ -256,8 +261,24 @@ class UnboundedQueryMaterialised(Rule):
     by a column, `select(Run).join(latest, Run.dag_id == latest.c.dag_id)`
     with `latest` grouped by `dag_id`: one row per group), or a filter on a
     column the caller names (`getattr(Model, name) == value` over the
-    keywords a `get_all_by_values(**kwargs)` helper is given). The finding
-    is only a note when only a few columns are loaded, on an admin-only page
+    keywords a `get_all_by_values(**kwargs)` helper is given).
+    A table of people (`User`, `Person`, `Member`) grows with headcount, not
+    with what they do, and is not reported, even for a few of its columns;
+    nor is any load in a data migration command, which runs once with an
+    upgrade (a command named `migrate...`, `...migration` or `backfill...`,
+    or whose docstring says it "should only be run once" or is "one-off"),
+    nor in an export (a view writing a `csv.writer` or answering
+    `text/csv` or `Content-Disposition: attachment`; its name alone says
+    nothing): every row in one file is what it is asked for. A table
+    that every insert also trims (a bulk `delete()` of the rows past a
+    cutoff, `Event.revoked_at < oldest`, in the inserting function or one it
+    calls) holds a moving window, not the instance's history, and is not
+    reported either.
+    A warning needs both halves of the harm: a table that grows from what
+    users or jobs add (the insert is named), and a request waiting on the
+    load. The finding is only a note in a background job (no request waits
+    on it, though every row still sits in the worker's memory), when only a
+    few columns are loaded, on an admin-only page
     listing the rows (its purpose, though the page grows with the
     instance), and in a command that loops over a query or a mongoengine
     queryset: the loop reads as streaming, yet every row is buffered first
@@ -1558,6 +1579,90 @@ class UnboundedQueryMaterialised(Rule):
                 return {"n": len(found)}
             """,
         ),
+        # a data migration run once with an upgrade: loading every row is its work, and the cost does not come back
+        Valid(
+            _SHOP
+            + """
+        import click
+
+        @app.cli.command("migrate-orders")
+        def migrate_orders():
+            \"\"\"Move the old `paid` flags to the new states. Should only be run once.\"\"\"
+            for order in Order.query.order_by(Order.id):
+                order.paid = bool(order.paid)
+            db.session.commit()
+        """,
+        ),
+        # a table trimmed each time a row is added: it keeps the last hour of revocations, not the instance's history
+        Valid(
+            """
+            from datetime import datetime, timedelta
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Revocation(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                revoked_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            def prune_expired():
+                cutoff = datetime.utcnow() - timedelta(hours=1)
+                Revocation.query.filter(Revocation.revoked_at < cutoff).delete()
+
+            @app.post("/revocations")
+            def revoke():
+                db.session.add(Revocation())
+                prune_expired()
+                db.session.commit()
+                return "ok"
+
+            @app.get("/revocations")
+            def revocations():
+                return {"ids": [r.id for r in Revocation.query.order_by(Revocation.revoked_at).all()]}
+            """,
+        ),
+        # an export: every order in one CSV file is what the view is asked for
+        Valid(
+            _SHOP
+            + """
+        import csv
+        import io
+
+        @app.get("/orders.csv")
+        def orders_file():
+            out = io.StringIO()
+            writer = csv.writer(out)
+            for order in Order.query.order_by(Order.id).all():
+                writer.writerow([order.id, order.paid, order.created])
+            return out.getvalue(), 200, {"Content-Type": "text/csv"}
+        """,
+        ),
+        # a few columns of the table of people: it grows with headcount, not with what they do
+        Valid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Person(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                is_guest = db.Column(db.Boolean, default=False)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/people")
+            def invite():
+                db.session.add(Person(is_guest=True))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/guests")
+            def guests():
+                return {"ids": [p.id for p in Person.query.filter_by(is_guest=True).with_entities(Person.id).all()]}
+            """,
+        ),
     )
     INVALID = (
         # a query handed to a template unrun: the template's loop runs it and walks every row, and a schema's
@@ -1853,7 +1958,8 @@ class UnboundedQueryMaterialised(Rule):
                 pending = Advisory.query.filter(Advisory.notes.any(Note.read == False)).all()  # expect
                 return [advisory.id for advisory in pending]
             """,
-            message="in task `mail_unread` loads every matching row: nothing bounds it",
+            message="in task `mail_unread` loads every matching row: nothing bounds it (no limit, pagination or unique "
+            "filter), so its cost grows with the table (a note: in a background job",
         ),
         # one summary row per scheduled run (grouping by the run itself sums nothing away), on a page that lists
         # every run since the first one
@@ -2595,6 +2701,8 @@ class UnboundedQueryMaterialised(Rule):
         less, evidence = judged
         if drain is not None and less is None:
             less, evidence = _PURGE, [*evidence, drain.evidence]
+        if less is None and run_context(ctx) == JOB:
+            less = _IN_JOB
         note = f" (a note: {less})" if less else ""
         ctx.report(
             self.finding(
@@ -2638,7 +2746,13 @@ class UnboundedQueryMaterialised(Rule):
         project, fn = ctx.project, ctx.function
         assert fn is not None and query.model is not None
         if context == CLI:
+            if one_off_command(fn):
+                return None  # a data migration: it loads every row once per upgrade, which is its work
             return ("in a command an operator runs by hand", []) if buffered else None
+        if account_table(query.model):
+            return None  # one row per person: the table grows with headcount, not with activity
+        if context == REQUEST and export_view(project, fn):
+            return None  # an export hands every row over as a file: that is what it is asked for
         picked = selection(query, ctx)
         if picked.columns or picked.keys:
             if drained_by(project, fn, query.model, context, list(picked.columns), set(picked.keys)) is not None:
@@ -2656,12 +2770,14 @@ class UnboundedQueryMaterialised(Rule):
             if context == JOB:
                 return None  # a job's sweep over every row, loading only the columns it needs
             return "only a few columns are loaded, not model instances", []
-        if cached_result(project, fn) or account_table(query.model) or insert is None:
-            return None  # a cached result, one row per person, or nothing shows the table growing
+        if cached_result(project, fn) or insert is None:
+            return None  # a cached result, or nothing shows the table growing
         if context == REQUEST and admin_only(project, fn):
             return "on an admin-only page whose purpose is to list the rows", []
         if drain is not None:
             return _PURGE, [drain.evidence]
+        if context == JOB:
+            return _IN_JOB, []
         return None, []
 
     def _report_generic(
@@ -2688,10 +2804,14 @@ class UnboundedQueryMaterialised(Rule):
             if not buffered:
                 return
             less = "in a command an operator runs by hand"
-        elif cached_result(ctx.project, ctx.function):
+        elif cached_result(ctx.project, ctx.function) or (
+            context == REQUEST and export_view(ctx.project, ctx.function)
+        ):
             return
         elif context == REQUEST and admin_only(ctx.project, ctx.function):
             less = "on an admin-only page whose purpose is to list the rows"
+        elif context == JOB:
+            less = _IN_JOB
         note = f" (a note: {less})" if less else ""
         what = what.replace("every matching row", f"every row of the table `{query.generic}` serves")
         ctx.report(
@@ -2731,7 +2851,7 @@ class UnboundedQueryMaterialised(Rule):
         insert = user_facing_insert(ctx.project, items)
         if context == CLI or insert is None:
             return  # a command's own listing, or nothing shows the collection growing
-        less = None
+        less = _IN_JOB if context == JOB else None
         if context == REQUEST and ctx.function is not None and admin_only(ctx.project, ctx.function):
             less = "on an admin-only page whose purpose is to list the rows"
         evidence = [
@@ -2787,6 +2907,8 @@ class UnboundedQueryMaterialised(Rule):
             return  # only administrators add rows (registered clients, secrets): a few by design
         if configuration_table(query.model) and filled_by_jobs(ctx.project, query.model) is None:
             return  # settings, roles, categories, schedules: rows people set up by hand, a handful by design
+        if pruned_on_insert(ctx.project, query.model) is not None:
+            return  # each insert trims the table past a cutoff: it holds a moving window, not the instance's history
         context = run_context(ctx) or REQUEST
         applied = {m for m, n in query.methods if id(n) not in query.optional}  # not a helper's optional filter
         filtered = applied & {"filter", "filter_by", "where", "join"}
