@@ -30,6 +30,8 @@ NO_PROXY_FIX = Message(
     "FD312",
     "no ProxyFix in the middleware chain although {why}: behind a reverse proxy or load balancer request.remote_addr is the proxy's address and request.scheme is http",
     "app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1) with one count per proxy in front of the app (skip if clients reach it directly)",
+    # a note: the loaded app shows no proxy itself (``check`` warns when the deploy files show one)
+    severity=Severity.NOTE,
 )
 PROXY_FIX_USELESS = Message(
     "FD313",

@@ -173,7 +173,7 @@ def proxy_fix_configured(project: Project) -> bool:
     operator, who is the one who knows what is in front: that counts as
     configured.
     """
-    if proxy_fixes(project):
+    if proxy_fixes(project) or address_rewrites(project):
         return True
     for module, records in project.imports.items():
         source = project.modules.get(module)
@@ -192,13 +192,41 @@ def proxy_fix_configured(project: Project) -> bool:
     )
 
 
+@project_fact
+def address_rewrites(project: Project) -> list[Location]:
+    """Application code that stores ``environ["REMOTE_ADDR"]``: the project's own ProxyFix.
+
+    A WSGI middleware (``def __call__(self, environ, start_response)``) that
+    puts the client's address from the proxy's header into ``REMOTE_ADDR``
+    does what ``ProxyFix(x_for=...)`` does, under the project's own name.
+    """
+    found: list[Location] = []
+    for module in project.modules.values():
+        if "REMOTE_ADDR" not in module.text or is_test_path(module.path):
+            continue
+        for node in walk(module.tree):
+            if (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.ctx, ast.Store)
+                and isinstance(node.slice, ast.Constant)
+                and node.slice.value == "REMOTE_ADDR"
+            ):
+                found.append(Location(module.path, node.lineno, node.col_offset + 1))
+    return found
+
+
 def proxy_sensitive_uses(project: Project, module: SourceModule) -> Iterator[tuple[ast.AST, str]]:
-    """Reads of the client address a proxy hides: ``request.remote_addr``, Flask-Limiter's ``get_remote_address``."""
+    """Reads of the client address a proxy hides: ``request.remote_addr``, Flask-Limiter's ``get_remote_address``.
+
+    A call of ``get_remote_address()`` is given as the call, whose value can be followed to where it goes;
+    the bare function (``Limiter(key_func=get_remote_address)``) is a rate-limit key.
+    """
     if module.name not in project.module_imports:
         return
     text = module.text
     if not any(word in text for word in ("remote_addr", "get_remote_address")):
         return
+    called = {id(n.func): n for n in ast.walk(module.tree) if isinstance(n, ast.Call)}
     for node in ast.walk(module.tree):
         if isinstance(node, ast.Attribute) and node.attr in PROXY_SENSITIVE_ATTRS:
             base = dotted(node.value)
@@ -207,7 +235,12 @@ def proxy_sensitive_uses(project: Project, module: SourceModule) -> Iterator[tup
         elif isinstance(node, (ast.Name, ast.Attribute)) and isinstance(getattr(node, "ctx", None), ast.Load):
             name = _qualify_any(project, module, dotted(node) or "")
             if name in REMOTE_ADDRESS_FUNCS:
-                yield node, f"Flask-Limiter's `{name.rsplit('.', 1)[-1]}` (rate-limit key)"
+                short_name = name.rsplit(".", 1)[-1]
+                call = called.get(id(node))
+                if call is not None:
+                    yield call, f"Flask-Limiter's `{short_name}()` (the client address)"
+                else:
+                    yield node, f"Flask-Limiter's `{short_name}` (rate-limit key)"
 
 
 def _qualify_any(project: Project, module: SourceModule, name: str) -> str:
@@ -779,8 +812,9 @@ __all__ = [
     "FORWARDED_HEADERS",
     "LOG",
     "NOTIFY",
-    "address_uses",
     "address_hiding_proxies",
+    "address_rewrites",
+    "address_uses",
     "declared_proxies",
     "fallback_for_forwarded_address",
     "forwarded_header",

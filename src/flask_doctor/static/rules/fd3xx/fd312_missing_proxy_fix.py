@@ -1,4 +1,4 @@
-"""FD312 missing-proxy-fix: Behind a declared reverse proxy without ProxyFix: request.remote_addr is the proxy's."""
+"""FD312 missing-proxy-fix: No ProxyFix behind a reverse proxy: rate limits and records keyed on request.remote_addr see the proxy."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ from flask_doctor.static.facts.assembly import app_creation
 from flask_doctor.static.facts.proxy import (
     AUDIT,
     DECISION,
+    LOG,
+    PROXY_SENSITIVE_ATTRS,
     SchemeRewrite,
     address_hiding_proxies,
     address_uses,
+    declared_proxies,
     fallback_for_forwarded_address,
     proxy_fix_configured,
     proxy_sensitive_uses,
@@ -23,6 +26,7 @@ from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.facts.scopes import enclosing_function
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
+from flask_doctor.static.source import SourceModule
 
 #: A reverse proxy in front of the app, for the examples.
 NGINX = "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"
@@ -59,6 +63,11 @@ class MissingProxyFix(Rule):
     parameters carry the client's own `REMOTE_ADDR` and `HTTPS`, so the app
     sees the real address and scheme without ProxyFix.
 
+    With no proxy in the deploy files at all, only a rate limiter keyed on
+    the connection's address (`Limiter(key_func=get_remote_address)`) is
+    reported, as a note: a public site is usually served behind a proxy, and
+    the limiter is the code that breaks there.
+
     ## Why is this bad?
     Behind a proxy the WSGI server sees the proxy's connection: every
     request comes from `127.0.0.1` (or the proxy container). Rate limits
@@ -78,9 +87,14 @@ class MissingProxyFix(Rule):
     after `return request.headers["X-Real-IP"]`): the code reads the address
     from the proxy itself. The message says whether the
     address feeds per-client logic (a rate limit, an allow-list, a stored
-    record) or only reaches logs and responses. (A note: the deploy files in
-    a repository rarely show every hop, and the audit confirms it on the
-    loaded middleware chain.)
+    record) or only reaches responses; an address that is only written to a
+    log line is not reported. Per-client logic behind a proxy that the
+    deploy files show (nginx, a compose proxy service, a platform's files)
+    is a warning; the rest is a note (a proxy inferred from the code, an
+    address only echoed back, a rate limiter with no deploy file), and the
+    audit confirms it on the loaded middleware chain. A WSGI middleware of
+    the project that sets `environ["REMOTE_ADDR"]` from the proxy's header
+    counts as ProxyFix.
 
     ## Example
     ```python
@@ -111,9 +125,9 @@ class MissingProxyFix(Rule):
 
     code = "FD312"
     name = "missing-proxy-fix"
-    severity = Severity.NOTE
+    severity = Severity.WARNING
     catalog = ("S24",)
-    summary = "Behind a declared reverse proxy without ProxyFix: request.remote_addr is the proxy's."
+    summary = "No ProxyFix behind a reverse proxy: rate limits and records keyed on request.remote_addr see the proxy."
 
     fix_safety = "unsafe"
     FIX_EXAMPLE = FixExample(
@@ -140,6 +154,43 @@ class MissingProxyFix(Rule):
     )
 
     VALID = (
+        # behind nginx, but the address only goes into a debug log line: nothing is decided on it
+        Valid(
+            """
+            import logging
+            from flask import Flask, request
+            app = Flask(__name__)
+            log = logging.getLogger(__name__)
+
+            @app.get("/search")
+            def search():
+                log.debug("search from %s: %s", request.remote_addr, request.args.get("q"))
+                return run_search(request.args.get("q", ""))
+            """,
+            files={"nginx.conf": NGINX},
+        ),
+        # the project's own middleware puts the proxy's address header into REMOTE_ADDR: ProxyFix by another name
+        Valid(
+            """
+            from flask import Flask
+            from flask_limiter import Limiter
+            from flask_limiter.util import get_remote_address
+            app = Flask(__name__)
+
+            class RealAddress:
+                def __init__(self, wsgi_app):
+                    self.wsgi_app = wsgi_app
+
+                def __call__(self, environ, start_response):
+                    if "HTTP_X_REAL_IP" in environ:
+                        environ["REMOTE_ADDR"] = environ["HTTP_X_REAL_IP"]
+                    return self.wsgi_app(environ, start_response)
+
+            app.wsgi_app = RealAddress(app.wsgi_app)
+            limiter = Limiter(get_remote_address, app=app)
+            """,
+            files={"nginx.conf": NGINX},
+        ),
         # behind the platform's router, Flask-Limiter's `get_ipaddr` keys on the address the router appended to
         # X-Forwarded-For: the client's, not the proxy's
         Valid(
@@ -272,6 +323,38 @@ class MissingProxyFix(Rule):
             """),
     )
     INVALID = (
+        # no deploy file at all, but a rate limiter keyed on the connection's address: a note, since a public
+        # site is usually served behind a proxy, and behind one every visitor shares the proxy's bucket
+        Invalid(
+            """
+            from flask import Flask
+            from flask_limiter import Limiter
+            from flask_limiter.util import get_remote_address
+            app = Flask(__name__)
+            limiter = Limiter(app=app, key_func=get_remote_address)  # expect
+
+            @app.get("/<user>/<day>")
+            @limiter.limit("10 per minute")
+            def changes(user, day):
+                return count_changes(user, day)
+            """,
+            message="keys the rate limit",
+        ),
+        # Heroku's router in front: the sign-up throttle stores the router's address with every attempt
+        Invalid(
+            """
+            from flask import Flask
+            from flask_limiter.util import get_remote_address
+            app = Flask(__name__)
+
+            @app.post("/signup")
+            def signup():
+                store_signup_attempt(ip=get_remote_address())  # expect
+                return "", 201
+            """,
+            message="Procfile",
+            files={"Procfile": "web: gunicorn app:app\n"},
+        ),
         # the uwsgi location serves pages, but the API goes over HTTP through proxy_pass: that hop hides the client
         Invalid(
             """
@@ -368,10 +451,13 @@ class MissingProxyFix(Rule):
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        if proxy_fix_configured(project) or server_handles_proxy(project):
+            return
         proxies = address_hiding_proxies(project)
         rewrites = scheme_rewrites(project)
-        if not (proxies or rewrites) or proxy_fix_configured(project) or server_handles_proxy(project):
-            return
+        #: The deploy files themselves put the proxy in front (not code that hints at one): per-client logic
+        #: keyed on the address is then a warning.
+        shown = bool(proxies) and proxies[0].kind != "platform-code"
         if proxies:
             proxy = proxies[0]
             if proxy.kind == "platform-code":  # the code reads a variable only that platform sets
@@ -381,10 +467,15 @@ class MissingProxyFix(Rule):
             else:
                 evidence = [Evidence(f"reverse proxy `{proxy.name}` declared here", proxy.source)]
                 behind = f"behind the reverse proxy declared in `{proxy.source.path}`"
-        else:
+        elif rewrites:
             first = rewrites[0].location
             evidence = [Evidence("the request's URL is turned into https by hand here", first)]
             behind = f"behind the TLS-terminating proxy that `{first.path}:{first.line}` works around"
+        elif declared_proxies(project):
+            return  # nginx speaks uwsgi to the app and hands it the client's own address
+        else:
+            evidence = []
+            behind = ""  # no proxy declared: only a rate limiter keyed on the address is worth a note
         created = app_creation(project)
         if created is not None:
             evidence.append(Evidence(APP_CREATED, created))
@@ -393,44 +484,75 @@ class MissingProxyFix(Rule):
         for module in project.modules.values():
             if is_test_path(module.path):
                 continue
-            chosen: dict[str, tuple[ast.AST, dict[str, Location], list[str]]] = {}
-            for node, what in proxy_sensitive_uses(project, module):
-                fn = enclosing_function(project, module.path, getattr(node, "lineno", 0))
-                if (
-                    isinstance(node, ast.Attribute)
-                    and fn is not None
-                    and fallback_for_forwarded_address(project, fn, node)
-                ):
-                    continue  # ``headers.get("X-Real-IP") or request.remote_addr``: the proxy's header first
-                if isinstance(node, ast.Attribute):
-                    uses = address_uses(project, fn, node)
-                else:
-                    uses = {DECISION: Location(module.path, node.lineno, node.col_offset + 1)}  # a rate-limit key
-                harmful = [k for k in (DECISION, AUDIT) if k in uses]
-                if what not in chosen or (harmful and not chosen[what][2]):
-                    chosen[what] = (node, uses, harmful)  # one finding per kind of use and module, the worst
-            for what, (node, uses, harmful) in chosen.items():
-                if harmful:
-                    severity = self.effective_severity
-                    consequence = (
-                        "every client has the proxy's address, so the limit, allow-list or record keyed on it "
-                        "treats all users as one"
-                    )
-                else:
-                    severity = Severity.NOTE
-                    consequence = "logs and responses show the proxy's address"
+            for what, (node, uses, harmful) in self._worst_uses(project, module).items():
+                if not behind and not self._rate_limit_key(node):
+                    continue  # nothing shows a proxy: only a rate limiter keyed on the address is worth a note
+                if uses and set(uses) <= {LOG}:
+                    continue  # only printed in a log line: nothing is decided on the proxy's address
                 line, col = getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
+                used = [
+                    Evidence("used here", uses[k])
+                    for k in harmful
+                    if uses[k].path and (uses[k].path, uses[k].line) != (module.path, line)
+                ]
+                if not behind:
+                    message = (
+                        f"{what} keys the rate limit on the connection's address and the app never applies ProxyFix: "
+                        "behind a reverse proxy (how a public Flask site is usually served) every client has the "
+                        "proxy's address and is treated as one"
+                    )
+                    severity = Severity.NOTE
+                else:
+                    if harmful:
+                        consequence = (
+                            "every client has the proxy's address, so the limit, allow-list or record keyed on it "
+                            "treats all users as one"
+                        )
+                        severity = Severity.WARNING if shown else Severity.NOTE
+                    else:
+                        consequence = "logs and responses show the proxy's address"
+                        severity = Severity.NOTE
+                    message = (
+                        f"{what} {behind}, and the app never applies ProxyFix: it sees the proxy's connection, "
+                        f"not the client's; {consequence}"
+                    )
                 report(
                     self.finding(
                         Location(module.path, line, col + 1),
-                        f"{what} {behind}, and the app never applies "
-                        f"ProxyFix: it sees the proxy's connection, not the client's; {consequence}",
+                        message,
                         hint="app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1) — one per proxy "
                         "in front.",
-                        evidence=evidence + [Evidence("used here", uses[k]) for k in harmful if uses[k].path],
+                        evidence=evidence + used,
                         severity=min(severity, self.effective_severity),
                     )
                 )
+
+    @staticmethod
+    def _rate_limit_key(node: ast.AST) -> bool:
+        """``get_remote_address`` itself, handed to Flask-Limiter as its key (not called, not ``remote_addr``)."""
+        if isinstance(node, ast.Attribute):
+            return node.attr not in PROXY_SENSITIVE_ATTRS
+        return not isinstance(node, ast.Call)
+
+    @staticmethod
+    def _worst_uses(
+        project: Project, module: SourceModule
+    ) -> dict[str, tuple[ast.AST, dict[str, Location], list[str]]]:
+        """One read of the client address per kind of read in ``module``: the first that feeds per-client logic
+        (a decision or a stored record), else the first."""
+        chosen: dict[str, tuple[ast.AST, dict[str, Location], list[str]]] = {}
+        for node, what in proxy_sensitive_uses(project, module):
+            fn = enclosing_function(project, module.path, getattr(node, "lineno", 0))
+            if not MissingProxyFix._rate_limit_key(node):
+                if fn is not None and fallback_for_forwarded_address(project, fn, node):
+                    continue  # ``headers.get("X-Real-IP") or request.remote_addr``: the proxy's header first
+                uses = address_uses(project, fn, node)
+            else:
+                uses = {DECISION: Location(module.path, node.lineno, node.col_offset + 1)}  # a rate-limit key
+            harmful = [k for k in (DECISION, AUDIT) if k in uses]
+            if what not in chosen or (harmful and not chosen[what][2]):
+                chosen[what] = (node, uses, harmful)
+        return chosen
 
     def _scheme_rewrite(
         self, rewrite: SchemeRewrite, evidence: list[Evidence], report: Callable[[Finding], None]
@@ -450,5 +572,6 @@ class MissingProxyFix(Rule):
                 hint="app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1) (one per proxy in front) "
                 "and use `request.url_root` as it is.",
                 evidence=evidence,
+                severity=min(Severity.NOTE, self.effective_severity),
             )
         )
