@@ -12,7 +12,8 @@ from ``lineno`` (or is ``None``) and otherwise gives ``lineno`` back: the dict
 stays at five keys, about 88 bytes less per node, a tenth of a tree.
 ``Attribute`` and ``Subscript`` have seven keys; there ``ctx`` is not stored
 either when it is the parser's shared ``Load`` (reading gives that same object
-back).
+back); in ``Assign``, ``arg`` and ``With`` ``type_comment`` is not stored when it
+is ``None`` (it always is: trees are parsed without type comments).
 
 Reading is unchanged: ``node.end_lineno`` gives what ``ast.parse`` (or the code
 that built the node) set. A node whose ``end_lineno`` was never set gives
@@ -78,6 +79,24 @@ def _del_ctx(node: ast.AST) -> None:
 
 
 _CTX = property(_get_ctx, _set_ctx, _del_ctx)
+
+
+def _get_type_comment(node: ast.AST) -> str | None:
+    return node.__dict__.get("type_comment")
+
+
+def _set_type_comment(node: ast.AST, value: str | None) -> None:
+    if value is None:
+        node.__dict__.pop("type_comment", None)
+    else:
+        node.__dict__["type_comment"] = value
+
+
+def _del_type_comment(node: ast.AST) -> None:
+    node.__dict__.pop("type_comment", None)
+
+
+_TYPE_COMMENT = property(_get_type_comment, _set_type_comment, _del_type_comment)
 _installed = False
 
 
@@ -99,3 +118,6 @@ def install() -> None:
         elif keys == _SMALL_DICT_KEYS + 2 and "ctx" in cls._fields and _LOAD is not None:
             cls.end_lineno = _END_LINENO  # type: ignore[attr-defined]
             cls.ctx = _CTX  # type: ignore[attr-defined]
+        elif keys == _SMALL_DICT_KEYS + 2 and "type_comment" in cls._fields:
+            cls.end_lineno = _END_LINENO  # type: ignore[attr-defined]
+            cls.type_comment = _TYPE_COMMENT  # type: ignore[attr-defined]
