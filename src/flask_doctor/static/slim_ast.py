@@ -20,14 +20,17 @@ that built the node) set. A node whose ``end_lineno`` was never set gives
 ``None`` as before; it is told apart from a node whose ``end_lineno`` equals
 ``lineno`` by ``end_col_offset``, which every writer of positions
 (``ast.parse``, ``copy_location``, ``increment_lineno``, the constructors) sets
-right after it. Only ``node.__dict__`` shows the difference.
+right after it. Only ``node.__dict__`` shows the difference (and ``ast.dump``, which
+prints a ``type_comment=None`` it used to leave out because the class default is
+now the property). The sizes are CPython 3.11's; elsewhere the properties cost a
+little and read the same.
 """
 
 from __future__ import annotations
 
 import ast
 
-#: Keys below which an instance dict is the small (8-slot) one: five.
+#: The most keys an instance dict holds at its small (8-slot, 184-byte) size.
 _SMALL_DICT_KEYS = 5
 
 
@@ -101,7 +104,7 @@ _installed = False
 
 
 def install() -> None:
-    """Make ``end_lineno`` implicit on the node classes where it saves a dict size (once per process)."""
+    """Make ``end_lineno`` (and ``ctx``/``type_comment``) implicit where that saves a dict size (once per process)."""
     global _installed, _LOAD
     if _installed:
         return
