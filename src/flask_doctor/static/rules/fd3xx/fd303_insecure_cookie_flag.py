@@ -184,6 +184,27 @@ class InsecureCookieFlag(Rule):
             def login_page():
                 return f"<body class={request.cookies.get('login_theme', 'light')}>"
             """),
+        # the flags passed by position, in Werkzeug's order (max_age, expires, path, domain, secure, httponly, samesite)
+        Valid("""
+            import secrets
+            from flask import Flask, abort, make_response, request
+            app = Flask(__name__)
+            SESSIONS = set()
+
+            @app.post("/login")
+            def login():
+                token = secrets.token_urlsafe(32)
+                SESSIONS.add(token)
+                response = make_response("ok")
+                response.set_cookie("sid", token, 3600, None, "/", None, True, True, "Lax")
+                return response
+
+            @app.get("/private")
+            def private():
+                if request.cookies.get("sid") not in SESSIONS:
+                    abort(401)
+                return "private"
+            """),
         # a helper sets the cookies its callers hand over: this one holds a language, not a credential
         Valid("""
             from flask import Flask, make_response, request
