@@ -895,6 +895,8 @@ class AuthCookie:
     set_at: Location
     call: ast.Call
     read_at: Location
+    #: the call that hands name and value to the helper holding ``set_cookie`` (``withheaders(r, cookies={...})``)
+    passed_at: Location | None = None
 
 
 @project_fact
@@ -905,10 +907,14 @@ def auth_cookies(project: Project) -> dict[str, AuthCookie]:
     function (``secrets.token_urlsafe()``, ``uuid4()``: a session id, not a
     preference or a protocol nonce), it is set in a login-like function or
     has a session/token-like name, and some function of the project reads
-    ``request.cookies`` for the same name.
+    ``request.cookies`` for the same name.  Also a cookie a view hands to a
+    project helper as a dict (``withheaders(response, cookies={"oauth_access_token":
+    token})``) that sets each of its items (``for key, value in cookies.items():
+    response.set_cookie(key, value)``): the name and value are the caller's.
     """
     reads: dict[str, Location] = {}
-    sets: list[tuple[str, ast.Call, Location, FunctionInfo | None]] = []
+    #: name, the ``set_cookie`` call and where it is, the function that sets it, where a caller hands it over
+    sets: list[tuple[str, ast.Call, Location, FunctionInfo | None, Location | None]] = []
     for site in calls_named(project, ("set_cookie",)):
         call = site.node
         func = call.func
@@ -926,8 +932,20 @@ def auth_cookies(project: Project) -> dict[str, AuthCookie]:
                 and _random_token(project, site.function, call)
             ):
                 sets.append(
-                    (first.value, call, Location(site.module.path, call.lineno, call.col_offset + 1), site.function)
+                    (
+                        first.value,
+                        call,
+                        Location(site.module.path, call.lineno, call.col_offset + 1),
+                        site.function,
+                        None,
+                    )
                 )
+            elif site.function is not None:
+                for name, value, caller, handed in _cookies_handed_over(project, site.function, call):
+                    if _made_randomly(project, caller, value):
+                        location = Location(site.module.path, call.lineno, call.col_offset + 1)
+                        handed_at = Location(caller.module.path, handed.lineno, handed.col_offset + 1)
+                        sets.append((name, call, location, caller, handed_at))
     if not sets:
         return {}  # the cookie reads matter only for a cookie set here: the ``.get`` calls are not looked at
     for site in calls_named(project, ("get",)):
@@ -957,14 +975,63 @@ def auth_cookies(project: Project) -> dict[str, AuthCookie]:
             ):
                 reads.setdefault(node.slice.value, Location(module.path, node.lineno, node.col_offset + 1))
     found: dict[str, AuthCookie] = {}
-    for name, call, location, fn in sets:
+    for name, call, location, fn, handed_at in sets:
         if name not in reads or name in found:
             continue
         in_login = fn is not None and (
             bool(_LOGIN_FUNCTION().search(fn.name)) or any(_LOGIN_FUNCTION().search(r.rule or "") for r in fn.routes)
         )
         if in_login or _AUTH_COOKIE_NAME().search(name):
-            found[name] = AuthCookie(name, location, call, reads[name])
+            found[name] = AuthCookie(name, location, call, reads[name], handed_at)
+    return found
+
+
+def _dict_parameter(node: ast.expr) -> str | None:
+    """The name ``cookies`` of ``cookies`` or ``(cookies or {})``."""
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+        node = node.values[0]
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _cookies_handed_over(
+    project: Project, helper: FunctionInfo, call: ast.Call
+) -> list[tuple[str, ast.expr, FunctionInfo, ast.Call]]:
+    """``set_cookie(key, value)`` in a helper that loops over a dict parameter (``for key, value in
+    cookies.items()``): each ``"name": value`` a caller passes in a dict literal for that parameter, with the
+    caller and its call."""
+    if len(call.args) < 2 or not all(isinstance(a, ast.Name) for a in call.args[:2]):
+        return []
+    key, value = call.args[0].id, call.args[1].id  # type: ignore[attr-defined]
+    params = [a.arg for a in helper.node.args.posonlyargs + helper.node.args.args]
+    param = None
+    for node in ast.walk(helper.node):
+        if (
+            isinstance(node, ast.For)
+            and isinstance(node.target, ast.Tuple)
+            and [getattr(e, "id", None) for e in node.target.elts] == [key, value]
+            and isinstance(node.iter, ast.Call)
+            and isinstance(node.iter.func, ast.Attribute)
+            and node.iter.func.attr == "items"
+            and (name := _dict_parameter(node.iter.func.value)) in params
+            and any(inner is call for inner in ast.walk(node))
+        ):
+            param = name
+    if param is None:
+        return []
+    from flask_doctor.static.facts.flows import callers
+
+    index = params.index(param) - (1 if helper.class_name and params[:1] == ["self"] else 0)
+    found: list[tuple[str, ast.expr, FunctionInfo, ast.Call]] = []
+    for handed, caller in callers(project).get(helper.qualname, []):
+        if is_test_path(caller.module.path):
+            continue
+        given = next((k.value for k in handed.keywords if k.arg == param), None)
+        if given is None and 0 <= index < len(handed.args):
+            given = handed.args[index]
+        if isinstance(given, ast.Dict):
+            for k, v in zip(given.keys, given.values):
+                if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                    found.append((k.value, v, caller, handed))
     return found
 
 
@@ -973,6 +1040,8 @@ def auth_cookies(project: Project) -> dict[str, AuthCookie]:
 _RANDOM_TOKEN = on_first_use(
     r"token_urlsafe|token_hex|token_bytes|uuid4|urandom|randbits|getrandbits"
     r"|jwt\.encode|create_(access|refresh)_token|(encode|generate)_auth_token|create_signed_value"
+    # the bearer token an OAuth provider issues (``oauth.fetch_token(...)["access_token"]``)
+    r"|\[[\"']access_token[\"']\]"
 )
 
 

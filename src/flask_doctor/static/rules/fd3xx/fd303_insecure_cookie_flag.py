@@ -49,9 +49,13 @@ class InsecureCookieFlag(Rule):
     may replace it), are reported. Development and testing configuration may
     switch the flags off. A login cookie the app sets by hand
     (`response.set_cookie("sid", token)` read back by views to let users in,
-    the token made at random in the view or by a project helper it calls)
+    the token made at random in the view or by a project helper it calls,
+    or an OAuth provider's access token; also when the view hands the cookie
+    to a project helper that sets each item of a dict,
+    `for key, value in cookies.items(): response.set_cookie(key, value)`)
     with Werkzeug's defaults has no HttpOnly, Secure or SameSite at all: it
-    is reported too.
+    is reported too, at the `set_cookie` call. A cookie that carries no
+    credential (a theme, a language) is not.
 
     ## Example
     ```python
@@ -180,6 +184,45 @@ class InsecureCookieFlag(Rule):
             def login_page():
                 return f"<body class={request.cookies.get('login_theme', 'light')}>"
             """),
+        # the flags passed by position, in Werkzeug's order (max_age, expires, path, domain, secure, httponly, samesite)
+        Valid("""
+            import secrets
+            from flask import Flask, abort, make_response, request
+            app = Flask(__name__)
+            SESSIONS = set()
+
+            @app.post("/login")
+            def login():
+                token = secrets.token_urlsafe(32)
+                SESSIONS.add(token)
+                response = make_response("ok")
+                response.set_cookie("sid", token, 3600, None, "/", None, True, True, "Lax")
+                return response
+
+            @app.get("/private")
+            def private():
+                if request.cookies.get("sid") not in SESSIONS:
+                    abort(401)
+                return "private"
+            """),
+        # a helper sets the cookies its callers hand over: this one holds a language, not a credential
+        Valid("""
+            from flask import Flask, make_response, request
+            app = Flask(__name__)
+
+            def with_cookies(response, cookies=None):
+                for key, value in (cookies or {}).items():
+                    response.set_cookie(key, value)
+                return response
+
+            @app.get("/lang/<code>")
+            def choose_language(code):
+                return with_cookies(make_response("ok"), cookies={"user_lang": code})
+
+            @app.get("/")
+            def home():
+                return f"lang={request.cookies.get('user_lang', 'en')}"
+            """),
     )
     INVALID = (
         Invalid(
@@ -286,6 +329,31 @@ class InsecureCookieFlag(Rule):
             """,
             message="without HttpOnly, SameSite",
         ),
+        # the view hands the OAuth bearer token to a helper that sets each cookie with only a max age
+        Invalid(
+            """
+            from flask import Flask, abort, make_response, request
+            from requests_oauthlib import OAuth2Session
+            app = Flask(__name__)
+
+            def with_cookies(response, cookies=None, max_age=None):
+                for key, value in (cookies or {}).items():
+                    response.set_cookie(key, value, max_age)  # expect
+                return response
+
+            @app.get("/login")
+            def login():
+                token = OAuth2Session(app.config["CLIENT_ID"]).fetch_token(app.config["TOKEN_URL"], code=request.args["code"])
+                return with_cookies(make_response("ok"), cookies={"oauth_access_token": token["access_token"]})
+
+            @app.get("/projects")
+            def projects():
+                if not request.cookies.get("oauth_access_token"):
+                    abort(401)
+                return "projects"
+            """,
+            message="login cookie `oauth_access_token`",
+        ),
         Invalid(
             """
             from flask import Flask
@@ -380,7 +448,10 @@ class InsecureCookieFlag(Rule):
 
     def _hand_made(self, cookie: AuthCookie, report: Callable[[Finding], None]) -> None:
         """A login cookie set with ``set_cookie`` and Werkzeug's defaults: no HttpOnly, Secure or SameSite."""
-        given = {kw.arg: kw.value for kw in cookie.call.keywords if kw.arg}
+        # Werkzeug's order: key, value, max_age, expires, path, domain, secure, httponly, samesite
+        positional = ("key", "value", "max_age", "expires", "path", "domain", "secure", "httponly", "samesite")
+        given = dict(zip(positional, cookie.call.args))
+        given.update({kw.arg: kw.value for kw in cookie.call.keywords if kw.arg})
         missing = [
             flag
             for flag, key in (("HttpOnly", "httponly"), ("Secure", "secure"), ("SameSite", "samesite"))
@@ -388,7 +459,11 @@ class InsecureCookieFlag(Rule):
             or false_constant(given[key])
             or (isinstance(given[key], ast.Constant) and given[key].value is None)
         ]
-        if not missing or any(kw.arg is None for kw in cookie.call.keywords):
+        if (
+            not missing
+            or any(kw.arg is None for kw in cookie.call.keywords)
+            or any(isinstance(a, ast.Starred) for a in cookie.call.args)
+        ):
             return  # all set, or ``**options`` may set them
         severity = self.effective_severity if "HttpOnly" in missing else Severity.NOTE
         report(
@@ -401,6 +476,13 @@ class InsecureCookieFlag(Rule):
                 + ("other sites' forms carry it (CSRF)" if "SameSite" in missing else "").rstrip("; "),
                 hint=f'response.set_cookie("{cookie.name}", token, httponly=True, secure=True, samesite="Lax")',
                 severity=min(severity, self.effective_severity),
-                evidence=[Evidence("read back to authenticate here", cookie.read_at)],
+                evidence=[
+                    Evidence("read back to authenticate here", cookie.read_at),
+                    *(
+                        [Evidence("handed to the helper that sets it here", cookie.passed_at)]
+                        if cookie.passed_at
+                        else []
+                    ),
+                ],
             )
         )
