@@ -19,7 +19,6 @@ from pathlib import Path
 
 from flask_doctor.bounded_read import FileRefused, read_bounded
 from flask_doctor.dataclass import dataclass
-from flask_doctor.static import slim_ast
 
 #: Files larger than this are almost always generated; parsing them costs
 #: seconds and finds nothing a human can fix.
@@ -141,7 +140,6 @@ def read_source(path: Path) -> tuple[str | None, SourceProblem | None]:
 
 
 def parse_source(text: str, filename: str) -> tuple[ast.Module | None, SourceProblem | None]:
-    slim_ast.install()  # one-line nodes without a stored ``end_lineno``: a tenth less memory per tree
     try:
         with warnings.catch_warnings():
             # Invalid escape sequences etc. are the file's business, not ours.

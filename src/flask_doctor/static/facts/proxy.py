@@ -226,13 +226,18 @@ def proxy_sensitive_uses(project: Project, module: SourceModule) -> Iterator[tup
     text = module.text
     if not any(word in text for word in ("remote_addr", "get_remote_address")):
         return
-    called = {id(n.func): n for n in ast.walk(module.tree) if isinstance(n, ast.Call)}
-    for node in ast.walk(module.tree):
+    nodes = walk(module.tree)
+    # Flask-Limiter's function is only ever named after an import that spells it
+    limiter = "get_remote_address" in text
+    called = {id(n.func): n for n in nodes if n.__class__ is ast.Call} if limiter else {}
+    for node in nodes:
         if isinstance(node, ast.Attribute) and node.attr in PROXY_SENSITIVE_ATTRS:
             base = dotted(node.value)
             if base and _qualify_any(project, module, base) in REQUEST_NAMES:
                 yield node, f"`request.{node.attr}` ({PROXY_SENSITIVE_ATTRS[node.attr]})"
-        elif isinstance(node, (ast.Name, ast.Attribute)) and isinstance(getattr(node, "ctx", None), ast.Load):
+        elif (
+            limiter and isinstance(node, (ast.Name, ast.Attribute)) and isinstance(getattr(node, "ctx", None), ast.Load)
+        ):
             name = _qualify_any(project, module, dotted(node) or "")
             if name in REMOTE_ADDRESS_FUNCS:
                 short_name = name.rsplit(".", 1)[-1]

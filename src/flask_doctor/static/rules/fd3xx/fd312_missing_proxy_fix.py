@@ -482,8 +482,8 @@ class MissingProxyFix(Rule):
         for rewrite in rewrites:
             self._scheme_rewrite(rewrite, evidence[1:], report)
         for module in project.modules.values():
-            if is_test_path(module.path):
-                continue
+            if is_test_path(module.path) or (not behind and "get_remote_address" not in module.text):
+                continue  # with no proxy shown only Flask-Limiter's key is reported
             for what, (node, uses, harmful) in self._worst_uses(project, module).items():
                 if not behind and not self._rate_limit_key(node):
                     continue  # nothing shows a proxy: only a rate limiter keyed on the address is worth a note
