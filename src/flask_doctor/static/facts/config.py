@@ -336,49 +336,6 @@ def constant_key(project: Project, module: SourceModule, node: ast.expr, fn: Fun
     return None
 
 
-def configured_string(project: Project, module: SourceModule, node: ast.expr, fn: FunctionInfo | None) -> str | None:
-    """The string ``app.config["KEY"]`` (or ``app.config.get("KEY", default)``) holds when the operator sets
-    nothing: the one literal every setting of ``KEY`` production may run with gives, directly or as the default
-    of its environment read (``HOST = os.getenv("HOST", "0.0.0.0")`` in the config class).
-
-    ``None`` when ``node`` is no read of a Flask app's config, when a setting reads the environment without a
-    default or is no literal, or when two settings disagree.
-    """
-    fallback: ast.expr | None = None
-    if isinstance(node, ast.Subscript):
-        config, key_node = node.value, node.slice
-    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
-        config, key_node = node.func.value, node.args[0]
-        fallback = node.args[1] if len(node.args) > 1 else None
-    else:
-        return None
-    if not (isinstance(config, ast.Attribute) and config.attr == "config"):
-        return None
-    if not _is_flask(project, module.name, config.value, fn):
-        return None
-    if isinstance(key_node, ast.Constant) and isinstance(key_node.value, str):
-        key: str | None = key_node.value
-    else:
-        key = constant_key(project, module, key_node, fn)
-    if key is None:
-        return None
-    values: set[str] = set()
-    for setting in settings(project, (key,)):
-        if not live_in_production(project, setting):
-            continue
-        table = imports_at(project, setting.location.path, setting.location.line)
-        value = env_default(setting.value, table)
-        if value is None and is_env_read(setting.value, table):
-            return None  # only the environment gives it
-        value = setting.value if value is None else value
-        if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
-            return None
-        values.add(value.value)
-    if not values and isinstance(fallback, ast.Constant) and isinstance(fallback.value, str):
-        return fallback.value
-    return values.pop() if len(values) == 1 else None
-
-
 def _is_flask(project: Project, module_name: str, node: ast.expr, fn: FunctionInfo | None) -> bool:
     name = dotted(node)
     if not name:
@@ -1250,7 +1207,6 @@ __all__ = [
     "prefixed_env_settings",
     "config_fallbacks",
     "config_names",
-    "configured_string",
     "constant_key",
     "dev_only",
     "env_label",

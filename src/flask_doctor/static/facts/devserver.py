@@ -24,8 +24,7 @@ from flask_doctor.findings import Location
 from flask_doctor.static.deploy.commands import analyze_command
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.apps import is_flask_type, object_type
-from flask_doctor.static.facts.config import configured_string
-from flask_doctor.static.facts.config_values import env_default, flag_when_unset, truthy_constant
+from flask_doctor.static.facts.config_values import flag_when_unset, truthy_constant
 from flask_doctor.static.facts.deploy_files import dev_process, development_scope, production_deploy_path
 from flask_doctor.static.facts.roles import is_server_entry_module, is_test_path, server_entry_modules
 from flask_doctor.static.names import dotted
@@ -134,49 +133,14 @@ def argparse_default(module: SourceModule, namespace_attr: ast.Attribute) -> ast
     return found[0] if len(values) == 1 else None
 
 
-def host_value(
-    project: Project, host: ast.expr | None, fn: FunctionInfo | None, module: SourceModule, *, depth: int = 2
-) -> str | None:
-    """The address a server call listens on when the code says it: a literal; the default of the parameter,
-    click option or argparse option that fills it (``app.run(host=args.host)``); the value a local assigned
-    once holds; the default of an environment read (``os.getenv("HOST", "0.0.0.0")``); or what an
-    ``app.config["HOST"]`` read holds when the operator sets nothing (:func:`configured_string`)."""
+def host_value(host: ast.expr | None, fn: FunctionInfo | None, module: SourceModule) -> str | None:
+    """The address a server call listens on when the code says it: a literal, or the default of the
+    parameter, click option or argparse option that fills it (``app.run(host=args.host)``)."""
     if isinstance(host, ast.Name):
-        host = parameter_default(fn, host.id) or _assigned_once(fn, host.id) or host
+        host = parameter_default(fn, host.id) or host
     elif isinstance(host, ast.Attribute) and isinstance(host.value, ast.Name):
         host = argparse_default(module, host) or host
-    if isinstance(host, ast.Constant):
-        return host.value if isinstance(host.value, str) else None
-    if host is None or depth == 0:
-        return None
-    table = fn.imports if fn is not None else project.module_imports.get(module.name)
-    fallback = env_default(host, table) if table is not None else None
-    if fallback is not None:
-        return host_value(project, fallback, fn, module, depth=depth - 1)
-    return configured_string(project, module, host, fn)
-
-
-def _assigned_once(fn: FunctionInfo | None, name: str) -> ast.expr | None:
-    """The value of the one assignment ``name = ...`` in ``fn`` (``None`` when it assigns ``name`` twice,
-    takes it as a parameter, or binds it another way: a loop, a ``with``, an augmented assignment)."""
-    if fn is None:
-        return None
-    arguments = fn.node.args
-    parameters = (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg)
-    if any(p is not None and p.arg == name for p in parameters):
-        return None
-    values: list[ast.expr] = []
-    for node in ast.walk(fn.node):
-        if isinstance(node, ast.Assign):
-            if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-                values.append(node.value)
-            elif any(isinstance(n, ast.Name) and n.id == name for t in node.targets for n in ast.walk(t)):
-                return None  # unpacked from a tuple: not one known value
-        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.For | ast.withitem | ast.NamedExpr):
-            target = node.optional_vars if isinstance(node, ast.withitem) else node.target
-            if target is not None and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target)):
-                return None
-    return values[0] if len(values) == 1 else None
+    return host.value if isinstance(host, ast.Constant) and isinstance(host.value, str) else None
 
 
 #: Compose services with these words in their name are not the web process.

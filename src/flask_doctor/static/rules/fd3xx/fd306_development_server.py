@@ -47,10 +47,7 @@ class DevelopmentServer(Rule):
     that installed command is how users start the app. The same command
     serving with `app.run(host="0.0.0.0")` without debug (or with the host
     of a parameter, click option or argparse option whose default is
-    `"0.0.0.0"`: `app.run(host=args.host)`; of a local assigned once, or of
-    the environment's default: `os.getenv("HOST", "0.0.0.0")`; or of a
-    config key whose setting gives it: `app.run(host=app.config["HOST"])`
-    with `HOST = os.getenv("HOST", "0.0.0.0")` in the config class), in its function or
+    `"0.0.0.0"`: `app.run(host=args.host)`), in its function or
     one it calls (`main()` -> the subcommand handler -> `start()`), is a
     note when nothing in the project names a production server: the
     product's only server is the development one, open to the network, which
@@ -87,8 +84,8 @@ class DevelopmentServer(Rule):
     code; a `wsgi.py` the package also ships does not stop users from running
     the command) and it listens on
     every interface (its host, or the default of the parameter, click or
-    argparse option, local, environment read or config key that gives it); a
-    note when the address comes from configuration the code does not show. Bound to localhost, or in a command named for
+    argparse option that gives it); a note when the address comes from
+    configuration. Bound to localhost, or in a command named for
     development (`rundev`) or reached through a module or function named
     for it (`cli/devserver.py`, `serve_debug()`), it is not reported. A
     gunicorn custom application the code runs (a class built on
@@ -339,35 +336,6 @@ class DevelopmentServer(Rule):
                     "from setuptools import setup\n"
                     "setup(name='lease', entry_points={'console_scripts': ['lease-preview = app:preview', "
                     "'rundev = app:rundev_command', 'lease-serve = app:serve_command']})\n"
-                ),
-            },
-        ),
-        # the config's `HOST` defaults to localhost, and a local bound twice is no known address
-        Valid(
-            """
-            import os
-            from flask import Flask
-
-            class Config:
-                HOST = os.getenv("HOST", "127.0.0.1")
-
-            app = Flask(__name__)
-            app.config.from_object(Config)
-
-            def run():
-                app.run(host=app.config["HOST"])
-
-            def run_public(everywhere):
-                bind = "127.0.0.1"
-                if everywhere:
-                    bind = "0.0.0.0"
-                app.run(host=bind)
-            """,
-            files={
-                "setup.py": (
-                    "from setuptools import setup\n"
-                    "setup(name='blog', entry_points={'console_scripts': ['blog = app:run', "
-                    "'blog-public = app:run_public']})\n"
                 ),
             },
         ),
@@ -690,49 +658,6 @@ class DevelopmentServer(Rule):
                 "requirements.txt": "flask\ngunicorn\n",
             },
         ),
-        # the installed command binds the config's `HOST`, which is `0.0.0.0` unless the environment says otherwise
-        Invalid(
-            """
-            import os
-            from flask import Flask
-
-            class Config:
-                HOST = os.getenv("HOST", "0.0.0.0")
-                PORT = os.getenv("PORT", "5000")
-
-            app = Flask(__name__)
-            app.config.from_object(Config)
-
-            def run():
-                app.run(debug=False, host=app.config["HOST"], port=app.config["PORT"])  # expect
-            """,
-            message="listening on `0.0.0.0`",
-            files={
-                "setup.py": (
-                    "from setuptools import setup\n"
-                    "setup(name='blog', entry_points={'console_scripts': ['blog = app:run']})\n"
-                ),
-            },
-        ),
-        # a local assigned once from the environment, its default every interface
-        Invalid(
-            """
-            import os
-            from flask import Flask
-            app = Flask(__name__)
-
-            def main():
-                bind = os.environ.get("BIND_HOST", "0.0.0.0")
-                app.run(host=bind, port=8080)  # expect
-            """,
-            message="listening on `0.0.0.0`",
-            files={
-                "setup.py": (
-                    "from setuptools import setup\n"
-                    "setup(name='relay', entry_points={'console_scripts': ['relay = app:main']})\n"
-                ),
-            },
-        ),
         # the installed `lease-api` command serves the API with wsgiref's single-threaded reference server
         Invalid(
             """
@@ -961,7 +886,7 @@ class DevelopmentServer(Rule):
         host_arg = next((kw.value for kw in node.keywords if kw.arg in ("host", "hostname")), None)
         if host_arg is None and node.args:
             host_arg = node.args[0]
-        host = host_value(ctx.project, host_arg, ctx.function, ctx.module)
+        host = host_value(host_arg, ctx.function, ctx.module)
         if host is not None:
             if host not in ALL_INTERFACES:
                 return  # bound to localhost: a desktop tool's own server
@@ -1065,7 +990,7 @@ class DevelopmentServer(Rule):
         reached = entry_point_reaching(ctx.project, ctx.function)
         if not debug:
             if reached is not None and host is None:
-                host = host_value(ctx.project, run_host(node, kind), ctx.function, ctx.module)
+                host = host_value(run_host(node, kind), ctx.function, ctx.module)
             if reached is not None and kind == "flask" and host in ALL_INTERFACES and host is not None:
                 self._installed_server(node, ctx, text, host, *reached)
             elif reached is not None and not ctx.in_main:
